@@ -158,6 +158,7 @@ func TestStacks(t *testing.T) {
 				t.Fatalf("program failed with the committed Pulumi.%s.yaml: %v", stack, err)
 			}
 			counts := m.CountByType()
+			t.Logf("%s registers %d resources: %v", stack, len(m.Resources()), counts)
 			for typ, n := range w.counts {
 				if counts[typ] != n {
 					t.Errorf("%s: %d registered, want %d", typ, counts[typ], n)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -111,5 +112,51 @@ func TestPulumiYAML(t *testing.T) {
 		if requiredKeys[k.Name] != (d.Default == nil) {
 			t.Errorf("key %s: required=%v but default=%v", k.Name, requiredKeys[k.Name], d.Default)
 		}
+	}
+}
+
+// renderConfigReference is the README's config table: every key with its type, default and
+// meaning, from the Config struct.
+func renderConfigReference() string {
+	var b strings.Builder
+	b.WriteString("| key (`ecs-bluegreen:`…) | type | default | meaning |\n|---|---|---|---|\n")
+	defaults := reflect.ValueOf(Defaults())
+	for _, k := range Keys() {
+		typ, items := schemaType(k.Type)
+		if items != nil {
+			typ += " of " + items["type"].(string)
+		}
+		def := "**required**"
+		if !requiredKeys[k.Name] {
+			j, _ := json.Marshal(defaults.Field(k.index).Interface())
+			def = "`" + string(j) + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", k.Name, typ, def, strings.ReplaceAll(k.Doc, "|", "\\|"))
+	}
+	return b.String()
+}
+
+// TestREADMEConfigReference keeps the README's config reference identical to the Config struct.
+func TestREADMEConfigReference(t *testing.T) {
+	const start, end = "<!-- config-reference:start -->\n", "<!-- config-reference:end -->"
+	raw, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	i, j := strings.Index(readme, start), strings.Index(readme, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the %q … %q markers", start, end)
+	}
+	want := renderConfigReference()
+	if *update {
+		readme = readme[:i+len(start)] + want + readme[j:]
+		if err := os.WriteFile("../README.md", []byte(readme), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if got := readme[i+len(start) : j]; got != want {
+		t.Errorf("README.md's config reference is out of date; run: go test ./infra -run 'TestPulumiYAML|TestREADMEConfigReference' -update")
 	}
 }
