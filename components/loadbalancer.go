@@ -3,6 +3,7 @@ package components
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -11,6 +12,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
+
+var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 
 // DefaultTLSPolicy is the ALB security policy used for HTTPS listeners unless Args say otherwise:
 // TLS 1.3 with TLS 1.2 fallback.
@@ -120,6 +123,9 @@ type LoadBalancerArgs struct {
 	CertificateArn pulumi.StringInput
 	// TLSPolicy is the ALB security policy of HTTPS listeners. Default [DefaultTLSPolicy].
 	TLSPolicy string
+	// DomainName is the DNS name clients use for the ALB (the certificate's name with HTTPS);
+	// ProdURL and TestURL are built on it. Default: the ALB's own DNS name.
+	DomainName string
 	// DisableHTTPRedirect, with HTTPS, omits the port-80 listener that redirects HTTP to HTTPS.
 	// Default false (the redirect exists).
 	DisableHTTPRedirect bool
@@ -236,6 +242,9 @@ func (a LoadBalancerArgs) Validate(name string) error {
 	}
 	if !a.HTTPS && a.CertificateArn != nil {
 		p.add("CertificateArn", "is set but HTTPS is not; set HTTPS to serve TLS")
+	}
+	if a.DomainName != "" && !domainPattern.MatchString(a.DomainName) {
+		p.addf("DomainName", "%q is not a DNS name such as shop.example.com", a.DomainName)
 	}
 	if a.HTTPS && !strings.HasPrefix(a.TLSPolicy, "ELBSecurityPolicy-") {
 		p.addf("TLSPolicy", "%q is not an ELB security policy name (ELBSecurityPolicy-...)", a.TLSPolicy)
@@ -461,8 +470,12 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 	c.GreenTargetGroupArn = c.Green.Arn
 	c.BlueTargetGroupSuffix = c.Blue.ArnSuffix
 	c.GreenTargetGroupSuffix = c.Green.ArnSuffix
-	c.ProdURL = listenerURL(scheme, alb.DnsName, args.ProdPort)
-	c.TestURL = listenerURL(scheme, alb.DnsName, args.TestPort)
+	host := alb.DnsName
+	if args.DomainName != "" {
+		host = pulumi.String(args.DomainName).ToStringOutput()
+	}
+	c.ProdURL = listenerURL(scheme, host, args.ProdPort)
+	c.TestURL = listenerURL(scheme, host, args.TestPort)
 
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"dnsName":              c.DNSName,

@@ -45,6 +45,7 @@ type Config struct {
 	PrivateSubnetIDs []string `config:"privateSubnetIds" doc:"Existing private subnets for the tasks."`
 
 	Internal                bool     `config:"internal" doc:"Make the load balancer internal instead of internet-facing."`
+	DomainName              string   `config:"domainName" doc:"DNS name that points at the load balancer (the certificate's name with HTTPS); prodUrl and testUrl use it. Empty: the ALB's DNS name."`
 	CertificateArn          string   `config:"certificateArn" doc:"ACM certificate ARN; when set both listeners serve HTTPS and port 80 redirects to HTTPS."`
 	ProdPort                int      `config:"prodPort" doc:"Production listener port; 0 means 80, or 443 with HTTPS."`
 	TestPort                int      `config:"testPort" doc:"Test listener port, 1024-65535; 0 means 8080, or 8443 with HTTPS."`

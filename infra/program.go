@@ -122,6 +122,7 @@ func (c Config) ServiceArgs() components.BlueGreenServiceArgs {
 	args := components.BlueGreenServiceArgs{
 		LoadBalancer: components.LoadBalancerArgs{
 			Internal:         c.Internal,
+			DomainName:       c.DomainName,
 			HTTPS:            c.CertificateArn != "",
 			ProdPort:         c.ProdPort,
 			TestPort:         c.TestPort,

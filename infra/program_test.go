@@ -138,8 +138,8 @@ func TestStacks(t *testing.T) {
 				"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 4, // 443, 80 redirect, test from 10/8, tasks
 			},
 			outputs: map[string]any{
-				OutputProdURL:                   "https://web-prod-",
-				OutputTestURL:                   ":8443",
+				OutputProdURL:                   "https://web.example.com",
+				OutputTestURL:                   "https://web.example.com:8443",
 				OutputContainerPort:             float64(8080),
 				OutputCodeDeployDeploymentGroup: "web-prod",
 				OutputBlueTargetGroupName:       "web-prod-blue",

@@ -23,6 +23,7 @@ var (
 var fieldKeys = map[string]string{
 	"name":                                        "serviceName",
 	"LoadBalancer.CertificateArn":                 "certificateArn",
+	"LoadBalancer.DomainName":                     "domainName",
 	"LoadBalancer.ProdPort":                       "prodPort",
 	"LoadBalancer.TestPort":                       "testPort",
 	"LoadBalancer.ProdIngressCIDRs":               "prodIngressCidrs",

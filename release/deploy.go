@@ -194,8 +194,8 @@ func (c *Client) readinessWarnings(t Target, b Budget) {
 	stop := b.ReadyAction == string(cdtypes.DeploymentReadyActionStopDeployment)
 	switch {
 	case t.Smoke.Enabled && !stop:
-		c.warn("", "the smoke gate is enabled but deployment group %s does not wait for readiness (ready action %s): "+
-			"traffic moves without the gate; set the group's ready action to STOP_DEPLOYMENT with a wait time", t.DeploymentGroup, b.ReadyAction)
+		c.info("", "no smoke gate: deployment group %s does not wait for readiness (ready action %s), so traffic moves as soon as "+
+			"the new tasks are healthy; a ready wait (STOP_DEPLOYMENT with a wait time, config readyWaitMinutes) enables the gate", t.DeploymentGroup, b.ReadyAction)
 	case t.Smoke.Enabled && stop && t.Smoke.TotalTimeout >= b.ReadyWait:
 		c.warn("", "the smoke gate may take %s but the group's ready wait is %s: CodeDeploy stops the deployment at the ready timeout",
 			fmtDuration(t.Smoke.TotalTimeout), fmtDuration(b.ReadyWait))

@@ -40,11 +40,11 @@ func ExitCode(err error) int {
 		return ExitFailed
 	case errors.As(err, &usage):
 		return ExitUsage
-	case errors.As(err, &aborted), errors.As(err, &busy):
-		return ExitAborted
+	case errors.As(err, &aborted), errors.As(err, &busy), errors.Is(err, context.Canceled):
+		return ExitAborted // an AWS call cut short by an interrupt is an interrupt
 	case errors.As(err, &awsErr), errors.As(err, &pulumi):
 		return ExitInfra
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded):
 		return ExitAborted
 	}
 	return ExitInfra

@@ -23,6 +23,7 @@ func TestExitCode(t *testing.T) {
 		{&AWSError{Op: "x", Err: errors.New("boom")}, 4},
 		{&PulumiError{Op: "up", Err: errors.New("boom")}, 4},
 		{context.Canceled, 3},
+		{&AWSError{Op: "x", Err: fmt.Errorf("operation error: %w", context.Canceled)}, 3},
 		{errors.New("unexpected"), 4},
 	}
 	for _, tc := range tests {

@@ -317,6 +317,23 @@ func TestLifecycleHookFailureRollsBack(t *testing.T) {
 	}
 }
 
+func TestFailureWithoutAutoRollback(t *testing.T) {
+	env := testenv.New(t, testenv.Options{NoAutoRollback: true, Hooks: map[string]string{"BeforeAllowTraffic": "gate"}})
+	env.Server.SetHookResult("gate", false)
+	out, err := deploy(t, env, env.Target(t), release.DeployOptions{})
+	wantExit(t, err, release.ExitFailed)
+	var fe *release.FailedError
+	if !errors.As(err, &fe) || fe.RollbackDeploymentID != "" || fe.RolledBack {
+		t.Fatalf("error %v, want a FailedError without rollback", err)
+	}
+	if !strings.Contains(err.Error(), "no rollback deployment was seen") || !strings.Contains(err.Error(), "ecs-bluegreen status --stack dev") {
+		t.Errorf("error does not say there was no rollback and how to check: %v", err)
+	}
+	if d, _ := env.Server.Deployment(out.DeploymentID); !env.Clock.Now().Before(d.CompleteTime.Add(release.DefaultMaxPollInterval)) {
+		t.Errorf("waited from %s to %s for a rollback that auto-rollback settings rule out", d.CompleteTime, env.Clock.Now())
+	}
+}
+
 func TestAlarmStopRollsBack(t *testing.T) {
 	env := testenv.New(t, testenv.Options{DeploymentConfig: "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"})
 	var fired atomic.Bool

@@ -96,6 +96,7 @@ func FormatStatuses(codes []int) string {
 // keeps the stack's value.
 type SmokeOverrides struct {
 	Enabled              *bool
+	BaseURL              *string
 	Path                 *string
 	ExpectedStatus       []int
 	ConsecutiveSuccesses *int
@@ -108,6 +109,9 @@ type SmokeOverrides struct {
 // unless Enabled is given explicitly.
 func (s SmokeConfig) Apply(o SmokeOverrides) SmokeConfig {
 	set := false
+	if o.BaseURL != nil {
+		s.BaseURL, set = *o.BaseURL, true
+	}
 	if o.Path != nil {
 		s.Path, set = *o.Path, true
 	}
@@ -142,7 +146,7 @@ type SmokeAttempt struct {
 	URL         string        `json:"url"`
 	Status      int           `json:"status,omitempty"` // 0 when no response arrived
 	Error       string        `json:"error,omitempty"`
-	Duration    time.Duration `json:"-"` // written as durationMs
+	Duration    time.Duration `json:"-"`                     // written as durationMs
 	BodyExcerpt string        `json:"bodyExcerpt,omitempty"` // at most MaxBodyExcerpt bytes
 	OK          bool          `json:"ok"`
 }
@@ -173,7 +177,7 @@ type SmokeReport struct {
 	URL       string         `json:"url"`
 	Passed    bool           `json:"passed"`
 	Attempts  int            `json:"attempts"`
-	Elapsed   time.Duration  `json:"-"` // written as elapsedMs
+	Elapsed   time.Duration  `json:"-"`                  // written as elapsedMs
 	Reason    string         `json:"reason,omitempty"`   // why it failed
 	Evidence  []SmokeAttempt `json:"evidence,omitempty"` // the last failed attempts, oldest first
 	Successes int            `json:"consecutiveSuccesses"`

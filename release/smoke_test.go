@@ -82,7 +82,7 @@ func FuzzParseStatuses(f *testing.F) {
 
 func TestSmokeApply(t *testing.T) {
 	base := SmokeConfig{Enabled: false, Path: "/health", ExpectedStatus: []int{200}, ConsecutiveSuccesses: 3}
-	path, off, n := "/ready", false, 5
+	path, off, n, baseURL := "/ready", false, 5, "https://shop.example.com:8443"
 	tests := []struct {
 		name string
 		o    SmokeOverrides
@@ -91,11 +91,12 @@ func TestSmokeApply(t *testing.T) {
 		{"nothing", SmokeOverrides{}, base},
 		{"path enables", SmokeOverrides{Path: &path}, SmokeConfig{Enabled: true, Path: "/ready", ExpectedStatus: []int{200}, ConsecutiveSuccesses: 3}},
 		{"explicit off wins", SmokeOverrides{Path: &path, Enabled: &off}, SmokeConfig{Path: "/ready", ExpectedStatus: []int{200}, ConsecutiveSuccesses: 3}},
+		{"url enables", SmokeOverrides{BaseURL: &baseURL}, SmokeConfig{Enabled: true, BaseURL: baseURL, Path: "/health", ExpectedStatus: []int{200}, ConsecutiveSuccesses: 3}},
 		{"statuses and count", SmokeOverrides{ExpectedStatus: []int{204}, ConsecutiveSuccesses: &n}, SmokeConfig{Enabled: true, Path: "/health", ExpectedStatus: []int{204}, ConsecutiveSuccesses: 5}},
 	}
 	for _, tc := range tests {
 		got := base.Apply(tc.o)
-		if got.Enabled != tc.want.Enabled || got.Path != tc.want.Path || !slices.Equal(got.ExpectedStatus, tc.want.ExpectedStatus) || got.ConsecutiveSuccesses != tc.want.ConsecutiveSuccesses {
+		if got.Enabled != tc.want.Enabled || got.BaseURL != tc.want.BaseURL || got.Path != tc.want.Path || !slices.Equal(got.ExpectedStatus, tc.want.ExpectedStatus) || got.ConsecutiveSuccesses != tc.want.ConsecutiveSuccesses {
 			t.Errorf("%s: got %+v, want %+v", tc.name, got, tc.want)
 		}
 	}

@@ -75,7 +75,10 @@ type Target struct {
 // SmokeConfig is the HTTP smoke gate run against the test listener while the deployment waits
 // for readiness.
 type SmokeConfig struct {
-	Enabled              bool
+	Enabled bool
+	// BaseURL replaces the stack's testUrl, e.g. https://shop.example.com:8443 when the test
+	// listener's certificate does not name the load balancer's DNS name. Empty: testUrl.
+	BaseURL              string
 	Path                 string // appended to the test URL; starts with "/"
 	ExpectedStatus       []int  // a response with one of these statuses is a success
 	ConsecutiveSuccesses int    // the gate passes after this many successes in a row
@@ -90,6 +93,9 @@ func (s SmokeConfig) Validate() error {
 		return nil
 	}
 	var errs []error
+	if u, err := url.Parse(s.BaseURL); s.BaseURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, fmt.Errorf("smoke URL %q is not an http(s) URL", s.BaseURL))
+	}
 	if !strings.HasPrefix(s.Path, "/") {
 		errs = append(errs, fmt.Errorf("smoke path %q must start with /", s.Path))
 	}
@@ -119,9 +125,14 @@ func (s SmokeConfig) Validate() error {
 	return nil
 }
 
-// SmokeURL is the URL the smoke gate requests: the test listener URL plus the smoke path.
+// SmokeURL is the URL the smoke gate requests: the test listener URL (or Smoke.BaseURL) plus
+// the smoke path.
 func (t Target) SmokeURL() string {
-	return strings.TrimRight(t.TestURL, "/") + t.Smoke.Path
+	base := t.TestURL
+	if t.Smoke.BaseURL != "" {
+		base = t.Smoke.BaseURL
+	}
+	return strings.TrimRight(base, "/") + t.Smoke.Path
 }
 
 // AppSpecInput is the AppSpec input that deploys taskDefinitionArn to the target's service.

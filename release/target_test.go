@@ -49,6 +49,14 @@ func TestTargetFromOutputs(t *testing.T) {
 	if tgt.SmokeURL() != "http://alb.example.com:8443/health" {
 		t.Errorf("smoke URL %s", tgt.SmokeURL())
 	}
+	tgt.Smoke.BaseURL = "https://shop.example.com:8443/"
+	if tgt.SmokeURL() != "https://shop.example.com:8443/health" {
+		t.Errorf("smoke URL with a base URL override: %s", tgt.SmokeURL())
+	}
+	tgt.Smoke.BaseURL = "shop.example.com"
+	if err := tgt.Smoke.Validate(); err == nil || !strings.Contains(err.Error(), "not an http(s) URL") {
+		t.Errorf("Validate of a bad base URL: %v", err)
+	}
 }
 
 func TestTargetFromOutputsErrorsNameTheKey(t *testing.T) {

@@ -318,7 +318,7 @@ func (c *Client) gate(ctx context.Context, t Target, id string, opts DeployOptio
 	return out, true, &FailedError{
 		DeploymentID: id, RollbackDeploymentID: rb.ID, RolledBack: rb.RolledBack,
 		Reason: "smoke gate failed: " + rep.Reason, Evidence: smokeEvidence(rep),
-		Hint:   "production traffic never moved; fix the service so that " + url + " answers " + FormatStatuses(t.Smoke.ExpectedStatus) + ", then deploy again",
+		Hint: "production traffic never moved; fix the service so that " + url + " answers " + FormatStatuses(t.Smoke.ExpectedStatus) + ", then deploy again",
 	}
 }
 

@@ -156,8 +156,12 @@ func Run(ctx context.Context, d Deps, args []string) error {
 	if err == nil {
 		return nil
 	}
-	if !a.started && release.ExitCode(err) != release.ExitUsage {
+	switch {
+	case !a.started && release.ExitCode(err) != release.ExitUsage:
 		err = &release.UsageError{Msg: err.Error(), Hint: "see `ecs-bluegreen --help`"}
+	case ctx.Err() != nil && release.ExitCode(err) == release.ExitInfra:
+		// e.g. pulumi up cancelled by the signal: an interrupt, not an infrastructure failure
+		err = &release.AbortedError{Cause: "interrupted", Err: err}
 	}
 	fmt.Fprintf(d.Stderr, "ecs-bluegreen: %v\n", err)
 	return err

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,6 +34,7 @@ type fakeStacks struct {
 	env   *testenv.Env
 	ops   []string
 	image string
+	upErr error
 }
 
 func (f *fakeStacks) Preview(_ context.Context, stack string, _ ...optpreview.Option) (auto.PreviewResult, error) {
@@ -42,10 +44,13 @@ func (f *fakeStacks) Preview(_ context.Context, stack string, _ ...optpreview.Op
 
 func (f *fakeStacks) Up(_ context.Context, stack string, _ ...optup.Option) (auto.UpResult, error) {
 	f.ops = append(f.ops, "up "+stack)
+	if f.upErr != nil {
+		return auto.UpResult{}, f.upErr
+	}
 	if f.image == "web:v3" {
 		f.env.Outputs[release.OutTaskDefinitionArn] = auto.OutputValue{Value: testenv.TD(3)}
 	}
-	return auto.UpResult{Summary: auto.UpdateSummary{Result: "succeeded"}}, nil
+	return auto.UpResult{Summary: auto.UpdateSummary{Result: "succeeded"}, Outputs: f.env.Outputs}, nil
 }
 
 func (f *fakeStacks) SetImage(_ context.Context, stack, image string) error {
@@ -72,12 +77,13 @@ type runOpts struct {
 	stdin    string
 	terminal bool
 	ctx      context.Context
+	upErr    error
 }
 
 func run(t *testing.T, env *testenv.Env, o runOpts, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	fs := &fakeStacks{env: env}
+	fs := &fakeStacks{env: env, upErr: o.upErr}
 	ctx := o.ctx
 	if ctx == nil {
 		ctx = context.Background()
@@ -103,8 +109,8 @@ func TestDeployWithImagePlainOutput(t *testing.T) {
 	env := testenv.New(t, testenv.Options{DeploymentConfig: "CodeDeployDefault.ECSCanary10Percent5Minutes"})
 	r := run(t, env, runOpts{}, "deploy", "--stack", "dev", "--image", "web:v3")
 	r.want(t, 0)
-	if got := strings.Join(r.stacks.ops, "; "); got != "set-image dev web:v3; up dev; outputs dev" {
-		t.Errorf("stack operations %q, want set-image, up, outputs", got)
+	if got := strings.Join(r.stacks.ops, "; "); got != "set-image dev web:v3; up dev" {
+		t.Errorf("stack operations %q, want set-image then up (whose outputs are used)", got)
 	}
 	if got := env.Server.ServiceTaskDefinition(testenv.Cluster, testenv.Service); got != testenv.TD(3) {
 		t.Errorf("service runs %s, want the revision up produced (%s)", got, testenv.TD(3))
@@ -183,9 +189,9 @@ func TestDeploySmokeFailureExitCodeAndEvidence(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer srv.Close()
-	env := testenv.New(t, testenv.Options{ReadyAction: awsdouble.ReadyStop, ReadyWaitMinutes: 15, TestURL: srv.URL})
-	// the stack's gate is disabled; the flags enable it on another path
-	r := run(t, env, runOpts{}, "deploy", "--stack", "dev", "--skip-up", "--smoke-path", "/ready", "--smoke-status", "200,204",
+	env := testenv.New(t, testenv.Options{ReadyAction: awsdouble.ReadyStop, ReadyWaitMinutes: 15})
+	// the stack's gate is disabled; the flags enable it on another URL and path
+	r := run(t, env, runOpts{}, "deploy", "--stack", "dev", "--skip-up", "--smoke-url", srv.URL, "--smoke-path", "/ready", "--smoke-status", "200,204",
 		"--smoke-successes", "2", "--smoke-timeout", "30s", "--smoke-request-timeout", "2s", "--smoke-interval", "10s")
 	r.want(t, release.ExitFailed)
 	for _, want := range []string{srv.URL + "/ready", "HTTP 500", "database unreachable", "smoke gate failed", "rolled back by"} {
@@ -344,6 +350,41 @@ func TestInterruptThroughCLI(t *testing.T) {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
 		}
+	}
+}
+
+func TestSmokeFlagDisablesStackGate(t *testing.T) {
+	var hits int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	defer srv.Close()
+	env := testenv.New(t, testenv.Options{ReadyAction: awsdouble.ReadyStop, ReadyWaitMinutes: 5, TestURL: srv.URL, Smoke: map[string]any{
+		"enabled": true, "path": "/", "expectedStatus": []any{200.0}, "consecutiveSuccesses": 1.0,
+		"intervalSeconds": 1.0, "requestTimeoutSeconds": 1.0, "totalTimeoutSeconds": 10.0}})
+	r := run(t, env, runOpts{}, "deploy", "--stack", "dev", "--skip-up", "--smoke=false")
+	// nobody approves: CodeDeploy stops the release at the ready timeout and rolls it back
+	r.want(t, release.ExitFailed)
+	if hits != 0 {
+		t.Errorf("%d smoke requests with --smoke=false", hits)
+	}
+	for _, want := range []string{"waiting for approval", "continue-deployment"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout does not say %q:\n%s", want, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stderr, "TIMEOUT") {
+		t.Errorf("stderr does not give the ready timeout as the reason:\n%s", r.stderr)
+	}
+}
+
+func TestInterruptDuringUpIsExit3(t *testing.T) {
+	env := testenv.New(t, testenv.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	// a cancelled `pulumi up` fails with a Pulumi error, not with context.Canceled
+	r := run(t, env, runOpts{ctx: ctx, upErr: &release.PulumiError{Op: "up", Err: errors.New("update canceled")}}, "deploy", "--stack", "dev")
+	r.want(t, release.ExitAborted)
+	if !strings.Contains(r.stderr, "interrupted") || env.Server.CallCount("CreateDeployment") != 0 {
+		t.Errorf("stderr:\n%s", r.stderr)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 // smokeFlags are the --smoke-* overrides of the stack's smokeCheck output.
 type smokeFlags struct {
 	enabled        bool
+	url            string
 	path           string
 	status         string
 	successes      int
@@ -22,7 +23,8 @@ type smokeFlags struct {
 
 func (f *smokeFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.BoolVar(&f.enabled, "smoke", true, "run the smoke gate (default: the stack's smokeCheck.enabled; --smoke=false disables it)")
+	fl.BoolVar(&f.enabled, "smoke", false, "run the smoke gate when the group waits for readiness; --smoke=false skips it (default: the stack's smokeCheck.enabled)")
+	fl.StringVar(&f.url, "smoke-url", "", "base URL of the test listener to check instead of the stack's testUrl (e.g. a DNS name its TLS certificate names)")
 	fl.StringVar(&f.path, "smoke-path", "", "path requested on the test listener (default: smokeCheck.path)")
 	fl.StringVar(&f.status, "smoke-status", "", "expected statuses, e.g. 200,204 or 200-299 or 2xx (default: smokeCheck.expectedStatus)")
 	fl.IntVar(&f.successes, "smoke-successes", 0, "consecutive successes needed (default: smokeCheck.consecutiveSuccesses)")
@@ -37,6 +39,9 @@ func (f *smokeFlags) overrides(cmd *cobra.Command) (release.SmokeOverrides, erro
 	changed := cmd.Flags().Changed
 	if changed("smoke") {
 		o.Enabled = &f.enabled
+	}
+	if changed("smoke-url") {
+		o.BaseURL = &f.url
 	}
 	if changed("smoke-path") {
 		o.Path = &f.path
@@ -129,15 +134,21 @@ traffic is 100% on the new task set; the old task set stays for the group's term
 					return err
 				}
 			}
-			if !skipUp {
-				r.note(a.clock().Now(), "stack %s: pulumi up", stack)
-				if _, err := st.Up(ctx, stack); err != nil {
+			var t release.Target
+			if skipUp {
+				if t, err = a.target(ctx, st, stack); err != nil {
 					return err
 				}
-			}
-			t, err := a.target(ctx, st, stack)
-			if err != nil {
-				return err
+			} else {
+				r.note(a.clock().Now(), "stack %s: pulumi up", stack)
+				res, err := st.Up(ctx, stack)
+				if err != nil {
+					return err
+				}
+				// the outputs of this very update: exactly the task definition it registered
+				if t, err = release.TargetFromOutputs(stack, res.Outputs); err != nil {
+					return err
+				}
 			}
 			t.Smoke = t.Smoke.Apply(smoke)
 			c, err := a.client(ctx, t, r)

@@ -66,6 +66,8 @@ type Options struct {
 	GroupTargetGroups [2]string
 	// Serving is the revision the service runs at the start (default 1); the stack wants 2.
 	Serving int
+	// NoAutoRollback disables the group's auto-rollback (default: on failure, alarm and request).
+	NoAutoRollback bool
 	// StepDuration of the double. Default 30s.
 	StepDuration time.Duration
 }
@@ -119,6 +121,10 @@ func New(tb testing.TB, o Options) *Env {
 	for n := 1; n <= 3; n++ {
 		srv.PutTaskDefinition(awsdouble.TaskDefinition{Arn: TD(n), ContainerName: Container, ContainerPort: Port, Image: fmt.Sprintf("web:v%d", n)})
 	}
+	rollbackEvents := []string{awsdouble.RollbackOnFailure, awsdouble.RollbackOnAlarm, awsdouble.RollbackOnRequest}
+	if o.NoAutoRollback {
+		rollbackEvents = nil
+	}
 	srv.PutApplication(App)
 	srv.PutDeploymentGroup(awsdouble.DeploymentGroup{
 		Application: App, Name: Group, DeploymentConfigName: o.DeploymentConfig,
@@ -128,7 +134,7 @@ func New(tb testing.TB, o Options) *Env {
 		TestListenerArn:  "arn:aws:elasticloadbalancing:" + Region + ":" + Account + ":listener/app/web/1/test",
 		ReadyAction:      o.ReadyAction,
 		ReadyWaitMinutes: o.ReadyWaitMinutes, TerminationWaitMinutes: o.TerminationWaitMinutes,
-		AutoRollbackEvents: []string{awsdouble.RollbackOnFailure, awsdouble.RollbackOnAlarm, awsdouble.RollbackOnRequest},
+		AutoRollbackEvents: rollbackEvents,
 		AlarmNames:         []string{"web-5xx"},
 	})
 	srv.PutService(awsdouble.Service{Cluster: Cluster, Name: Service, TaskDefinitionArn: TD(o.Serving), ContainerName: Container, ContainerPort: Port, DesiredCount: 2})
