@@ -97,15 +97,11 @@ func placeholders() wiring {
 func (a BlueGreenServiceArgs) Validate(name string) error {
 	p := newProblems("BlueGreenServiceArgs for " + strconv.Quote(name))
 	checkComponentName(p, name)
-	if a.VpcID == nil {
-		p.add("VpcID", "is required")
-	}
-	if a.LoadBalancerSubnetIDs == nil {
-		p.add("LoadBalancerSubnetIDs", "is required")
-	}
-	if a.TaskSubnetIDs == nil {
-		p.add("TaskSubnetIDs", "is required")
-	}
+	p.required(
+		field{"VpcID", a.VpcID == nil},
+		field{"LoadBalancerSubnetIDs", a.LoadBalancerSubnetIDs == nil},
+		field{"TaskSubnetIDs", a.TaskSubnetIDs == nil},
+	)
 	set := func(field string, isSet bool) {
 		if isSet {
 			p.add(field, "is wired by BlueGreenService; leave it empty")

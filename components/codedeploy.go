@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -149,18 +150,14 @@ func (a CodeDeployArgs) Validate(name string) error {
 	a = a.withDefaults()
 	p := newProblems("CodeDeployArgs for " + strconv.Quote(name))
 	checkComponentName(p, name)
-	for field, missing := range map[string]bool{
-		"ClusterName":          a.ClusterName == nil,
-		"ServiceName":          a.ServiceName == nil,
-		"BlueTargetGroupName":  a.BlueTargetGroupName == nil,
-		"GreenTargetGroupName": a.GreenTargetGroupName == nil,
-		"ProdListenerArn":      a.ProdListenerArn == nil,
-		"TestListenerArn":      a.TestListenerArn == nil,
-	} {
-		if missing {
-			p.add(field, "is required")
-		}
-	}
+	p.required(
+		field{"ClusterName", a.ClusterName == nil},
+		field{"ServiceName", a.ServiceName == nil},
+		field{"BlueTargetGroupName", a.BlueTargetGroupName == nil},
+		field{"GreenTargetGroupName", a.GreenTargetGroupName == nil},
+		field{"ProdListenerArn", a.ProdListenerArn == nil},
+		field{"TestListenerArn", a.TestListenerArn == nil},
+	)
 	if !a.Alarms.Disabled && (a.LoadBalancerArnSuffix == nil || a.BlueTargetGroupArnSuffix == nil || a.GreenTargetGroupArnSuffix == nil) {
 		p.add("LoadBalancerArnSuffix", "and both target group ARN suffixes are required for the alarms (or set Alarms.Disabled)")
 	}
@@ -217,8 +214,7 @@ func (a CodeDeployArgs) Validate(name string) error {
 	return p.err()
 }
 
-// deploymentConfigName returns the predefined configuration for t, or "" when a custom one is
-// needed.
+// predefined returns the predefined configuration for t, or "" when a custom one is needed.
 func (t TrafficShift) predefined() string { return predefinedConfigs[t] }
 
 // NewCodeDeploy registers the CodeDeploy side of blue/green releases: the service role, the
@@ -298,23 +294,20 @@ func NewCodeDeploy(ctx *pulumi.Context, name string, args CodeDeployArgs, opts .
 	if predefined := args.Traffic.predefined(); predefined != "" {
 		c.DeploymentConfigName = pulumi.String(predefined).ToStringOutput()
 	} else {
+		t := args.Traffic
 		routing := &codedeploy.DeploymentConfigTrafficRoutingConfigArgs{}
-		step := &codedeploy.DeploymentConfigTrafficRoutingConfigTimeBasedCanaryArgs{
-			Percentage: pulumi.Int(args.Traffic.Percentage),
-			Interval:   pulumi.Int(args.Traffic.IntervalMinutes),
-		}
-		var configName string
-		if args.Traffic.Type == Canary {
+		if t.Type == Canary {
 			routing.Type = pulumi.String("TimeBasedCanary")
-			routing.TimeBasedCanary = step
-			configName = fmt.Sprintf("canary-%dpct-%dmin", args.Traffic.Percentage, args.Traffic.IntervalMinutes)
+			routing.TimeBasedCanary = &codedeploy.DeploymentConfigTrafficRoutingConfigTimeBasedCanaryArgs{
+				Percentage: pulumi.Int(t.Percentage), Interval: pulumi.Int(t.IntervalMinutes),
+			}
 		} else {
 			routing.Type = pulumi.String("TimeBasedLinear")
 			routing.TimeBasedLinear = &codedeploy.DeploymentConfigTrafficRoutingConfigTimeBasedLinearArgs{
-				Percentage: step.Percentage, Interval: step.Interval,
+				Percentage: pulumi.Int(t.Percentage), Interval: pulumi.Int(t.IntervalMinutes),
 			}
-			configName = fmt.Sprintf("linear-%dpct-%dmin", args.Traffic.Percentage, args.Traffic.IntervalMinutes)
 		}
+		configName := fmt.Sprintf("%s-%dpct-%dmin", strings.ToLower(t.Type), t.Percentage, t.IntervalMinutes)
 		c.DeploymentConfig, err = codedeploy.NewDeploymentConfig(ctx, name, &codedeploy.DeploymentConfigArgs{
 			DeploymentConfigName: pulumi.String(physicalName(name, configName, maxGenericName)),
 			ComputePlatform:      pulumi.String("ECS"),

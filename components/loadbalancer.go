@@ -230,12 +230,7 @@ func (a LoadBalancerArgs) Validate(name string) error {
 	a = a.withDefaults()
 	p := newProblems("LoadBalancerArgs for " + strconv.Quote(name))
 	checkComponentName(p, name)
-	if a.VpcID == nil {
-		p.add("VpcID", "is required")
-	}
-	if a.SubnetIDs == nil {
-		p.add("SubnetIDs", "is required")
-	}
+	p.required(field{"VpcID", a.VpcID == nil}, field{"SubnetIDs", a.SubnetIDs == nil})
 	checkPort(p, "TargetPort", a.TargetPort, 1)
 	if a.HTTPS && a.CertificateArn == nil {
 		p.add("CertificateArn", "is required when HTTPS is set")

@@ -66,3 +66,18 @@ func (p *problems) err() error {
 	}
 	return &ValidationError{Args: p.args, Problems: p.list}
 }
+
+// required reports each named field whose value is missing, in the order given.
+func (p *problems) required(fields ...field) {
+	for _, f := range fields {
+		if f.missing {
+			p.add(f.name, "is required")
+		}
+	}
+}
+
+// field pairs an Args field name with whether it is missing.
+type field struct {
+	name    string
+	missing bool
+}

@@ -231,17 +231,13 @@ func (a FargateServiceArgs) Validate(name string) error {
 	a = a.withDefaults()
 	p := newProblems("FargateServiceArgs for " + strconv.Quote(name))
 	checkComponentName(p, name)
-	for field, v := range map[string]bool{
-		"VpcID":                       a.VpcID == nil,
-		"SubnetIDs":                   a.SubnetIDs == nil,
-		"LoadBalancerSecurityGroupID": a.LoadBalancerSecurityGroupID == nil,
-		"TargetGroupArn":              a.TargetGroupArn == nil,
-		"Image":                       a.Image == nil,
-	} {
-		if v {
-			p.add(field, "is required")
-		}
-	}
+	p.required(
+		field{"VpcID", a.VpcID == nil},
+		field{"SubnetIDs", a.SubnetIDs == nil},
+		field{"LoadBalancerSecurityGroupID", a.LoadBalancerSecurityGroupID == nil},
+		field{"TargetGroupArn", a.TargetGroupArn == nil},
+		field{"Image", a.Image == nil},
+	)
 	switch a.ContainerInsights {
 	case "enabled", "enhanced", "disabled":
 	default:
