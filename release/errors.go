@@ -19,6 +19,8 @@ const (
 	ExitAborted = 3
 	// ExitInfra: an AWS or Pulumi call failed, or any other unexpected error.
 	ExitInfra = 4
+	// ExitGate: `preview --fail-on` found changes of the kinds it gates on.
+	ExitGate = 5
 )
 
 // ExitCode returns the process exit code for err: 0 for nil, otherwise the code of the first typed
@@ -35,7 +37,10 @@ func ExitCode(err error) int {
 		awsErr  *AWSError
 		pulumi  *PulumiError
 	)
+	var gate *GateError
 	switch {
+	case errors.As(err, &gate):
+		return ExitGate
 	case errors.As(err, &failed):
 		return ExitFailed
 	case errors.As(err, &usage):
@@ -180,4 +185,14 @@ func compose(msg string, err error, hint string) string {
 		msg += "\n  → " + hint
 	}
 	return msg
+}
+
+// GateError: a preview report has findings of a kind `--fail-on` gates on.
+type GateError struct {
+	Stack  string
+	FailOn string
+}
+
+func (e *GateError) Error() string {
+	return fmt.Sprintf("preview of stack %s has findings that --fail-on=%s gates on (see the report)", e.Stack, e.FailOn)
 }

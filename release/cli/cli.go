@@ -91,6 +91,8 @@ type app struct {
 	projectDir string
 	output     string
 	started    bool // flags and arguments accepted, the command's own code ran
+	// progressToStderr sends Pulumi's progress to stderr, keeping stdout for a report.
+	progressToStderr bool
 }
 
 // New returns the root command.
@@ -194,7 +196,7 @@ func stackFlag(cmd *cobra.Command, stack *string) {
 // JSON mode, so stdout stays one JSON object per line.
 func (a *app) stacks() Stacks {
 	progress := a.d.Stdout
-	if a.output == "json" {
+	if a.output == "json" || a.progressToStderr {
 		progress = a.d.Stderr
 	}
 	if a.d.NewStacks != nil {

@@ -17,9 +17,11 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ecs-bluegreen/ecs-bluegreen/internal/awsdouble"
 	"github.com/ecs-bluegreen/ecs-bluegreen/release"
@@ -35,10 +37,22 @@ type fakeStacks struct {
 	ops   []string
 	image string
 	upErr error
+	// previewEvents are sent to the preview's event streams (the report's input).
+	previewEvents []events.EngineEvent
 }
 
-func (f *fakeStacks) Preview(_ context.Context, stack string, _ ...optpreview.Option) (auto.PreviewResult, error) {
+func (f *fakeStacks) Preview(_ context.Context, stack string, opts ...optpreview.Option) (auto.PreviewResult, error) {
 	f.ops = append(f.ops, "preview "+stack)
+	o := &optpreview.Options{}
+	for _, opt := range opts {
+		opt.ApplyOption(o)
+	}
+	for _, ch := range o.EventStreams {
+		for _, ev := range f.previewEvents {
+			ch <- ev
+		}
+		close(ch)
+	}
 	return auto.PreviewResult{ChangeSummary: map[apitype.OpType]int{apitype.OpSame: 12, apitype.OpUpdate: 1}}, nil
 }
 
@@ -404,5 +418,59 @@ func TestUpAndPreview(t *testing.T) {
 	r.want(t, 0)
 	if !strings.Contains(r.stdout, "preview of stack dev: same 12, update 1") {
 		t.Errorf("preview:\n%s", r.stdout)
+	}
+}
+
+// serviceSubnetChange is the engine's event for an update of a CODE_DEPLOY service's subnets.
+func serviceSubnetChange() events.EngineEvent {
+	const urn = "urn:pulumi:dev::ecs-bluegreen::ecsbluegreen:components:BlueGreenService$ecsbluegreen:components:FargateService$aws:ecs/service:Service::web-dev"
+	in := func(subnet string) map[string]any {
+		return map[string]any{
+			"name":                 "web-dev",
+			"deploymentController": map[string]any{"type": "CODE_DEPLOY"},
+			"networkConfiguration": map[string]any{"subnets": []any{subnet}},
+		}
+	}
+	md := apitype.StepEventMetadata{
+		Op: apitype.OpUpdate, URN: urn, Type: "aws:ecs/service:Service",
+		Old:          &apitype.StepEventStateMetadata{URN: urn, Type: "aws:ecs/service:Service", Custom: true, Inputs: in("subnet-a"), Outputs: in("subnet-a")},
+		New:          &apitype.StepEventStateMetadata{URN: urn, Type: "aws:ecs/service:Service", Custom: true, Inputs: in("subnet-b"), Outputs: in("subnet-b")},
+		DetailedDiff: map[string]apitype.PropertyDiff{"networkConfiguration.subnets[0]": {Kind: apitype.DiffUpdate, InputDiff: true}},
+	}
+	return events.EngineEvent{EngineEvent: apitype.EngineEvent{ResourcePreEvent: &apitype.ResourcePreEvent{Metadata: md}}}
+}
+
+func TestPreviewReport(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		contains string
+	}{
+		{"markdown report, no gate", []string{"--format", "markdown"}, release.ExitOK, "<!-- ecs-bluegreen-preview:dev -->"},
+		{"gate on will-fail", []string{"--format", "markdown", "--fail-on", "will-fail"}, release.ExitGate, "will fail"},
+		{"gate on a kind that is absent", []string{"--format", "text", "--fail-on", "downtime"}, release.ExitOK, "WILL-FAIL"},
+		{"json", []string{"--format", "json"}, release.ExitOK, `"will-fail"`},
+		{"unknown format", []string{"--format", "html"}, release.ExitUsage, ""},
+		{"fail-on without a format", []string{"--fail-on", "all"}, release.ExitUsage, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := testenv.New(t, testenv.Options{})
+			fs := &fakeStacks{env: env, previewEvents: []events.EngineEvent{serviceSubnetChange()}}
+			var stdout, stderr bytes.Buffer
+			d := cli.Deps{
+				Program: func(*pulumi.Context) error { return nil }, ProjectDir: t.TempDir(),
+				Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Env: []string{},
+				NewStacks: func(io.Writer, io.Writer) cli.Stacks { return fs },
+			}
+			err := cli.Run(context.Background(), d, append([]string{"preview", "--stack", "dev"}, tt.args...))
+			if got := release.ExitCode(err); got != tt.code {
+				t.Fatalf("exit %d (%v), want %d; stderr:\n%s", got, err, tt.code, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.contains) {
+				t.Errorf("stdout does not contain %q:\n%s", tt.contains, stdout.String())
+			}
+		})
 	}
 }

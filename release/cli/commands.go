@@ -1,15 +1,19 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/spf13/cobra"
 
+	"github.com/ecs-bluegreen/ecs-bluegreen/preview"
 	"github.com/ecs-bluegreen/ecs-bluegreen/release"
 	"github.com/ecs-bluegreen/ecs-bluegreen/release/appspec"
 )
@@ -49,12 +53,6 @@ func (a *app) appspecCmd() *cobra.Command {
 	return cmd
 }
 
-// previewFormats render a finished preview. Only "text" exists today; a --format flag picks
-// one, and a new format is one more entry.
-var previewFormats = map[string]func(w io.Writer, stack string, res auto.PreviewResult) error{
-	"text": previewText,
-}
-
 func previewText(w io.Writer, stack string, res auto.PreviewResult) error {
 	var ops []string
 	for op, n := range res.ChangeSummary {
@@ -65,26 +63,85 @@ func previewText(w io.Writer, stack string, res auto.PreviewResult) error {
 	return err
 }
 
+// reportFormats render a preview report (package preview) for a pull request or a machine.
+var reportFormats = map[string]func(r *preview.Report, stack string) ([]byte, error){
+	"markdown": func(r *preview.Report, stack string) ([]byte, error) { return []byte(r.Markdown(stack)), nil },
+	"json":     func(r *preview.Report, _ string) ([]byte, error) { return r.JSON() },
+	"text":     func(r *preview.Report, _ string) ([]byte, error) { return []byte(r.Text()), nil },
+}
+
 func (a *app) previewCmd() *cobra.Command {
-	var stack string
+	var (
+		stack, format, out, failOn string
+		refresh                    bool
+	)
 	cmd := &cobra.Command{
-		Use:   "preview --stack STACK",
-		Short: "Preview the stack's changes (streams Pulumi's progress)",
-		Args:  cobra.NoArgs,
+		Use:   "preview --stack STACK [--format markdown|json|text] [--out FILE] [--fail-on KINDS]",
+		Short: "Preview the stack's changes; with --format, a report of what they mean for CodeDeploy releases",
+		Long: `Preview the stack's changes, streaming Pulumi's progress.
+
+With --format, Pulumi's progress goes to stderr and a report goes to stdout (or --out): a verdict,
+the changes by operation, and findings: changes ECS rejects on a CODE_DEPLOY service (will-fail),
+replacements or deletions that cause downtime or loss (downtime), new task-definition revisions the
+next deploy ships (release), and widened network or IAM access (access). Secret values never
+appear. --fail-on will-fail,downtime,access,release|all|none exits 5 when such a finding exists.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format := "text"
-			render, ok := previewFormats[format]
+			ctx := cmd.Context()
+			if format == "" {
+				if out != "" || failOn != "" || refresh {
+					return &release.UsageError{Msg: "--out, --fail-on and --refresh need --format", Hint: "add --format markdown, json or text"}
+				}
+				res, err := a.stacks().Preview(ctx, stack)
+				if err != nil {
+					return err
+				}
+				return previewText(a.d.Stdout, stack, res)
+			}
+			render, ok := reportFormats[format]
 			if !ok {
-				return &release.UsageError{Msg: fmt.Sprintf("unknown preview format %q", format)}
+				return &release.UsageError{Msg: fmt.Sprintf("unknown --format %q", format), Hint: "use markdown, json or text"}
 			}
-			res, err := a.stacks().Preview(cmd.Context(), stack)
+			kinds, err := preview.ParseFailOn(failOn)
 			if err != nil {
-				return err
+				return &release.UsageError{Msg: "bad --fail-on", Err: err}
 			}
-			return render(a.d.Stdout, stack, res)
+			a.progressToStderr = true
+			st := a.stacks()
+			report, previewErr := preview.CollectWith(ctx, stack, func(ctx context.Context, o ...optpreview.Option) error {
+				_, err := st.Preview(ctx, stack, o...)
+				return err
+			}, preview.Options{Refresh: refresh})
+			if report == nil {
+				return previewErr
+			}
+			body, err := render(report, stack)
+			if err != nil {
+				return fmt.Errorf("render the %s report: %w", format, err)
+			}
+			w := a.d.Stdout
+			if out != "" {
+				if err := os.WriteFile(out, body, 0o644); err != nil {
+					return &release.UsageError{Msg: "cannot write the report", Err: err}
+				}
+				fmt.Fprintf(a.d.Stderr, "report written to %s\n", out)
+			} else if _, err := w.Write(body); err != nil {
+				return fmt.Errorf("write the report: %w", err)
+			}
+			if previewErr != nil {
+				return previewErr
+			}
+			if report.Fails(kinds) {
+				return &release.GateError{Stack: stack, FailOn: failOn}
+			}
+			return nil
 		},
 	}
 	stackFlag(cmd, &stack)
+	cmd.Flags().StringVar(&format, "format", "", "write a report: markdown (PR comment), json or text")
+	cmd.Flags().StringVar(&out, "out", "", "write the report to this file instead of stdout")
+	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 5 when the report has findings of these kinds: will-fail,downtime,access,release, all or none")
+	cmd.Flags().BoolVar(&refresh, "refresh", false, "read the live state first, so CodeDeploy's changes are reported as owned, not drift")
 	return cmd
 }
 
