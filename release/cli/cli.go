@@ -227,6 +227,16 @@ func (a *app) target(ctx context.Context, st Stacks, stack string) (release.Targ
 }
 
 // client builds the release client for the target's region.
+// targetClient reads the stack's outputs and builds the release client for them.
+func (a *app) targetClient(ctx context.Context, stack string, r *renderer) (release.Target, *release.Client, error) {
+	t, err := a.target(ctx, a.stacks(), stack)
+	if err != nil {
+		return release.Target{}, nil, err
+	}
+	c, err := a.client(ctx, t, r)
+	return t, c, err
+}
+
 func (a *app) client(ctx context.Context, t release.Target, r *renderer) (*release.Client, error) {
 	newAWS := a.d.NewAWS
 	if newAWS == nil {

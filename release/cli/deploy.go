@@ -221,11 +221,7 @@ func (a *app) finishCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			r := a.renderer()
-			t, err := a.target(ctx, a.stacks(), stack)
-			if err != nil {
-				return err
-			}
-			c, err := a.client(ctx, t, r)
+			t, c, err := a.targetClient(ctx, stack, r)
 			if err != nil {
 				return err
 			}
@@ -247,11 +243,7 @@ func (a *app) statusCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			r := a.renderer()
-			t, err := a.target(ctx, a.stacks(), stack)
-			if err != nil {
-				return err
-			}
-			c, err := a.client(ctx, t, r)
+			t, c, err := a.targetClient(ctx, stack, r)
 			if err != nil {
 				return err
 			}
