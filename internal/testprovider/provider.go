@@ -189,6 +189,9 @@ func (s *Server) Configure(ctx context.Context, req *pulumirpc.ConfigureRequest)
 	if logErr != nil {
 		return nil, fmt.Errorf("testprovider: logging to the engine: %w", logErr)
 	}
+	// Engines of this SDK's age still send provider config as variables as well as args, as the
+	// real provider reads them; args win below.
+	//lint:ignore SA1019 the engine still fills Variables, and the real provider still reads it
 	region := req.GetVariables()["aws:region"]
 	args, err := unmarshal("config", req.GetArgs())
 	if err != nil {

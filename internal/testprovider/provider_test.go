@@ -401,6 +401,7 @@ func TestConfigureRegion(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestServer(t, "aws")
 			resp, err := s.Configure(context.Background(), &pulumirpc.ConfigureRequest{
+				//lint:ignore SA1019 the provider must still honour Variables (see Configure)
 				Variables: tt.vars, Args: pstruct(t, tt.args),
 			})
 			if err != nil {
