@@ -223,6 +223,10 @@ func (e *Env) Vars() map[string]string {
 	return out
 }
 
+// Command returns the Env's pulumi CLI, for code that runs stacks itself (e.g. the release
+// library) with Vars as its environment.
+func (e *Env) Command() auto.PulumiCommand { return e.cmd }
+
 // ProjectName is the project name Stack generates when given no project directory.
 const ProjectName = "enginetest"
 

@@ -3,11 +3,13 @@ package enginetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -312,6 +314,15 @@ func TestHarness(t *testing.T) {
 			if err != nil || string(got) != body {
 				t.Errorf("%s changed in the project directory: %q (%v)", name, got, err)
 			}
+		}
+	})
+
+	t.Run("TryPreview returns a failing preview's error", func(t *testing.T) {
+		failing := env.Stack(ctx, t, "failing", "", func(*pulumi.Context) error {
+			return errors.New("the program refuses")
+		})
+		if _, err := TryPreview(ctx, t, failing); err == nil || !strings.Contains(err.Error(), "the program refuses") {
+			t.Errorf("TryPreview error = %v, want the program's error", err)
 		}
 	})
 

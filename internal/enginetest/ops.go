@@ -129,12 +129,21 @@ func collect() (chan events.EngineEvent, func(tb testing.TB) []events.EngineEven
 // text). It fails the test when the preview fails.
 func Preview(ctx context.Context, tb testing.TB, st auto.Stack, opts ...optpreview.Option) Summary {
 	tb.Helper()
-	ch, wait := collect()
-	_, err := st.Preview(ctx, append(opts, optpreview.EventStreams(ch))...)
+	sum, err := TryPreview(ctx, tb, st, opts...)
 	if err != nil {
 		tb.Fatalf("enginetest: preview of %s: %v", st.Name(), err)
 	}
-	return summarize(wait(tb))
+	return sum
+}
+
+// TryPreview is Preview for previews that may fail (e.g. the engine refusing to replace a
+// protected resource): it returns the preview's error, with the text of the CLI's output, and
+// the steps the engine planned before it stopped.
+func TryPreview(ctx context.Context, tb testing.TB, st auto.Stack, opts ...optpreview.Option) (Summary, error) {
+	tb.Helper()
+	ch, wait := collect()
+	_, err := st.Preview(ctx, append(opts, optpreview.EventStreams(ch))...)
+	return summarize(wait(tb)), err
 }
 
 // Up runs `pulumi up` and fails the test when it fails.
