@@ -32,9 +32,9 @@ type BlueGreenServiceArgs struct {
 	// Registry, when not nil, adds an ECR repository for the service's images. Default nil.
 	Registry *ImageRegistryArgs
 
-	// Protect protects the stateful and traffic-carrying children in Pulumi (ALB, listeners,
-	// target groups, cluster, service, CodeDeploy application and group, repository) and turns on
-	// the ALB's deletion protection. Default false.
+	// Protect protects every resource of the service in Pulumi, so a `pulumi destroy` deletes
+	// nothing (rather than the unprotected half, such as security-group rules) until it is
+	// turned off, and turns on the ALB's deletion protection. Default false.
 	Protect bool
 	// Tags added to every taggable child.
 	Tags map[string]string

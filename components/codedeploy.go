@@ -94,7 +94,7 @@ type CodeDeployArgs struct {
 	LifecycleHooks map[string]string
 	// NotificationTopicArn receives deployment events through SNS; nil for none.
 	NotificationTopicArn pulumi.StringInput
-	// Protect protects the application and the deployment group in Pulumi. Default false.
+	// Protect protects every child in Pulumi (role, application, group, alarms, ...). Default false.
 	Protect bool
 	// Tags added to every taggable child.
 	Tags map[string]string
@@ -229,8 +229,8 @@ func NewCodeDeploy(ctx *pulumi.Context, name string, args CodeDeployArgs, opts .
 	if err := ctx.RegisterComponentResource(typePrefix+"CodeDeploy", name, c, opts...); err != nil {
 		return nil, fmt.Errorf("register codedeploy %q: %w", name, err)
 	}
-	parent := pulumi.Parent(c)
-	protect := pulumi.Protect(args.Protect)
+	// Every child is parented to the component and protected with it.
+	parent := pulumi.Composite(pulumi.Parent(c), pulumi.Protect(args.Protect))
 	tags := tagMap(args.Tags, name)
 	wrap := func(what string, err error) error { return fmt.Errorf("codedeploy %q: %s: %w", name, what, err) }
 	partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, pulumi.Parent(c))
@@ -284,7 +284,7 @@ func NewCodeDeploy(ctx *pulumi.Context, name string, args CodeDeployArgs, opts .
 		Name:            pulumi.String(physicalName(name, "", maxGenericName)),
 		ComputePlatform: pulumi.String("ECS"),
 		Tags:            tags,
-	}, parent, protect)
+	}, parent)
 	if err != nil {
 		return nil, wrap("application", err)
 	}
@@ -439,7 +439,7 @@ func NewCodeDeploy(ctx *pulumi.Context, name string, args CodeDeployArgs, opts .
 			},
 		}
 	}
-	c.DeploymentGroup, err = codedeploy.NewDeploymentGroup(ctx, name, dg, parent, protect, pulumi.DependsOn(roleReady))
+	c.DeploymentGroup, err = codedeploy.NewDeploymentGroup(ctx, name, dg, parent, pulumi.DependsOn(roleReady))
 	if err != nil {
 		return nil, wrap("deployment group", err)
 	}

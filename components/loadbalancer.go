@@ -153,8 +153,8 @@ type LoadBalancerArgs struct {
 	DeregistrationDelaySeconds *int
 	// IdleTimeoutSeconds of the ALB, 1–4000. Default 60.
 	IdleTimeoutSeconds int
-	// DeletionProtection turns on the ALB's deletion protection and protects the ALB, the
-	// listeners and the target groups in Pulumi. Default false.
+	// DeletionProtection turns on the ALB's deletion protection and protects every child in
+	// Pulumi, so `pulumi destroy` deletes nothing until it is turned off. Default false.
 	DeletionProtection bool
 	// DropInvalidHeaderFields makes the ALB drop HTTP headers with invalid names. Default false.
 	DropInvalidHeaderFields bool
@@ -303,8 +303,8 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 	if err := ctx.RegisterComponentResource(typePrefix+"LoadBalancer", name, c, opts...); err != nil {
 		return nil, fmt.Errorf("register load balancer %q: %w", name, err)
 	}
-	parent := pulumi.Parent(c)
-	protect := pulumi.Protect(args.DeletionProtection)
+	// Every child is parented to the component and protected with it.
+	parent := pulumi.Composite(pulumi.Parent(c), pulumi.Protect(args.DeletionProtection))
 	tags := tagMap(args.Tags, name)
 
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-alb", &ec2.SecurityGroupArgs{
@@ -360,7 +360,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 		EnableDeletionProtection: pulumi.Bool(args.DeletionProtection),
 		DropInvalidHeaderFields:  pulumi.Bool(args.DropInvalidHeaderFields),
 		Tags:                     tags,
-	}, parent, protect)
+	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("load balancer %q: alb: %w", name, err)
 	}
@@ -386,7 +386,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 				UnhealthyThreshold: pulumi.Int(hc.UnhealthyThreshold),
 			},
 			Tags: tags,
-		}, parent, protect)
+		}, parent)
 		if err != nil {
 			return nil, fmt.Errorf("load balancer %q: %s target group: %w", name, color, err)
 		}
@@ -421,7 +421,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 			la.CertificateArn = args.CertificateArn
 			la.SslPolicy = pulumi.String(args.TLSPolicy)
 		}
-		l, err := lb.NewListener(ctx, name+"-"+kind, la, parent, protect, ownedByCodeDeploy,
+		l, err := lb.NewListener(ctx, name+"-"+kind, la, parent, ownedByCodeDeploy,
 			pulumi.DependsOn([]pulumi.Resource{c.Green}))
 		if err != nil {
 			return nil, fmt.Errorf("load balancer %q: %s listener: %w", name, kind, err)

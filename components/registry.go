@@ -82,7 +82,8 @@ func NewImageRegistry(ctx *pulumi.Context, name string, args ImageRegistryArgs, 
 	if err := ctx.RegisterComponentResource(typePrefix+"ImageRegistry", name, c, opts...); err != nil {
 		return nil, fmt.Errorf("register image registry %q: %w", name, err)
 	}
-	parent := pulumi.Parent(c)
+	// Every child is parented to the component and protected with it.
+	parent := pulumi.Composite(pulumi.Parent(c), pulumi.Protect(args.Protect))
 	mutability := "IMMUTABLE"
 	if args.MutableTags {
 		mutability = "MUTABLE"
@@ -95,7 +96,7 @@ func NewImageRegistry(ctx *pulumi.Context, name string, args ImageRegistryArgs, 
 		},
 		ForceDelete: pulumi.Bool(args.ForceDelete),
 		Tags:        tagMap(args.Tags, name),
-	}, parent, pulumi.Protect(args.Protect))
+	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("image registry %q: repository: %w", name, err)
 	}

@@ -139,7 +139,9 @@ type FargateServiceArgs struct {
 	EnableExecuteCommand bool
 	// Autoscaling of desired count; nil for none.
 	Autoscaling *Autoscaling
-	// Protect protects the cluster and the service in Pulumi. Default false.
+	// Protect protects every child in Pulumi (cluster, service, roles, security groups, ...), so
+	// `pulumi destroy` deletes nothing until it is turned off; the task definition excepted, since
+	// every image change replaces it (and skipDestroy keeps its revisions anyway). Default false.
 	Protect bool
 	// Tags added to every taggable child and propagated to tasks.
 	Tags map[string]string
@@ -349,8 +351,8 @@ func NewFargateService(ctx *pulumi.Context, name string, args FargateServiceArgs
 	if err := ctx.RegisterComponentResource(typePrefix+"FargateService", name, c, opts...); err != nil {
 		return nil, fmt.Errorf("register fargate service %q: %w", name, err)
 	}
-	parent := pulumi.Parent(c)
-	protect := pulumi.Protect(args.Protect)
+	// Every child is parented to the component and protected with it.
+	parent := pulumi.Composite(pulumi.Parent(c), pulumi.Protect(args.Protect))
 	tags := tagMap(args.Tags, name)
 	wrap := func(what string, err error) error { return fmt.Errorf("fargate service %q: %s: %w", name, what, err) }
 
@@ -367,7 +369,7 @@ func NewFargateService(ctx *pulumi.Context, name string, args FargateServiceArgs
 				Value: pulumi.String(args.ContainerInsights),
 			}},
 			Tags: tags,
-		}, parent, protect)
+		}, parent)
 		if err != nil {
 			return nil, wrap("cluster", err)
 		}
@@ -478,7 +480,7 @@ func NewFargateService(ctx *pulumi.Context, name string, args FargateServiceArgs
 		ContainerDefinitions: containers,
 		SkipDestroy:          pulumi.Bool(true),
 		Tags:                 tags,
-	}, parent)
+	}, parent, pulumi.Protect(false)) // replaced by every image change; skipDestroy keeps it in AWS
 	if err != nil {
 		return nil, wrap("task definition", err)
 	}
@@ -570,7 +572,7 @@ func NewFargateService(ctx *pulumi.Context, name string, args FargateServiceArgs
 		}
 		sa.CapacityProviderStrategies = strategies
 	}
-	c.Service, err = ecs.NewService(ctx, name, sa, parent, protect, pulumi.IgnoreChanges(ignored),
+	c.Service, err = ecs.NewService(ctx, name, sa, parent, pulumi.IgnoreChanges(ignored),
 		pulumi.DependsOn([]pulumi.Resource{logGroup}))
 	if err != nil {
 		return nil, wrap("service", err)

@@ -245,14 +245,12 @@ func TestStackDifferences(t *testing.T) {
 			}
 		}
 	})
-	t.Run("prod protects what carries traffic or state; dev protects nothing", func(t *testing.T) {
-		protected := map[string]bool{
-			"aws:lb/loadBalancer:LoadBalancer": true, "aws:lb/listener:Listener": true, "aws:lb/targetGroup:TargetGroup": true,
-			"aws:ecs/cluster:Cluster": true, "aws:ecs/service:Service": true,
-			"aws:codedeploy/application:Application": true, "aws:codedeploy/deploymentGroup:DeploymentGroup": true,
+	t.Run("prod protects every resource but the task definition, so a destroy deletes nothing; dev protects nothing", func(t *testing.T) {
+		if td := prod.OfType("aws:ecs/taskDefinition:TaskDefinition")[0]; td.Protect {
+			t.Error("a protected task definition blocks every image change (each replaces it)")
 		}
 		for _, r := range prod.Resources() {
-			if protected[r.Type] && !r.Protect && !strings.HasSuffix(r.Name, "-redirect") {
+			if r.Custom && !r.Protect && r.Type != "aws:ecs/taskDefinition:TaskDefinition" {
 				t.Errorf("prod %s %s is not protected", r.Type, r.Name)
 			}
 		}

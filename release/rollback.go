@@ -49,7 +49,7 @@ func (c *Client) Rollback(ctx context.Context, t Target, opts RollbackOptions) (
 				Hint: "check the service with `ecs-bluegreen status --stack " + t.Stack + "`; if the deployment had succeeded, run rollback again to redeploy the previous revision"}
 		}
 		out.Result = ResultRolledBack
-		out.Message = fmt.Sprintf("deployment %s stopped; rollback %s put production back on the previous task set", id, rb.ID)
+		out.Message = fmt.Sprintf("deployment %s stopped; rollback %s put production back on the previous task set; %s", id, rb.ID, stillNamed(t))
 		return out, nil
 	}
 
@@ -79,7 +79,7 @@ func (c *Client) Rollback(ctx context.Context, t Target, opts RollbackOptions) (
 	}
 	res, err := c.release(ctx, t, prev, dopts)
 	if err == nil && res != nil {
-		res.Message += fmt.Sprintf("; note: the stack still names %s, so the next `deploy` releases it again", t.TaskDefinitionArn)
+		res.Message += "; " + stillNamed(t)
 	}
 	return res, err
 }
@@ -112,4 +112,9 @@ func (c *Client) previousRevision(ctx context.Context, serving string) (string, 
 		Msg:  fmt.Sprintf("no ACTIVE revision of task definition family %s older than %d", family, rev),
 		Hint: "older revisions were deregistered; release a known-good image with `ecs-bluegreen deploy --stack STACK --image REF`",
 	}
+}
+
+// stillNamed warns that a rollback leaves the stack's configuration on the rolled-back release.
+func stillNamed(t Target) string {
+	return fmt.Sprintf("note: the stack still names %s, so the next `deploy` releases it again: set ecs-bluegreen:image back (or fix forward) before deploying", t.TaskDefinitionArn)
 }

@@ -656,6 +656,9 @@ func TestRollbackStopsActiveDeployment(t *testing.T) {
 	if env.Server.CallCount("CreateDeployment") != 0 {
 		t.Error("rollback of an active deployment created a deployment")
 	}
+	if !strings.Contains(out.Message, "the stack still names") {
+		t.Errorf("message %q does not warn that the next deploy releases the rolled-back revision again", out.Message)
+	}
 }
 
 func TestRollbackRedeploysPreviousRevision(t *testing.T) {
