@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +14,6 @@ import (
 	"github.com/ecs-bluegreen/ecs-bluegreen/internal/awsdouble"
 	"github.com/ecs-bluegreen/ecs-bluegreen/internal/enginetest"
 	"github.com/ecs-bluegreen/ecs-bluegreen/release"
-	"github.com/ecs-bluegreen/ecs-bluegreen/release/cli"
 )
 
 // fakeClock is simulated time: Sleep moves it forward at once. The release and the awsdouble
@@ -78,64 +74,10 @@ func TestReleaseDev(t *testing.T) {
 	const stack, newImage = "dev", "public.ecr.aws/nginx/nginx:1.28-alpine"
 	name := infra.ComponentName("web", stack)
 
-	env := enginetest.New(t, enginetest.Options{})
-	// The stack (in a copy of the project files) for reading state; the CLI runs in its
-	// working directory, with the same backend.
-	st := env.Stack(ctx, t, stack, projectDir(t), infra.Program)
-
-	clock := &fakeClock{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-	srv := awsdouble.New(awsdouble.Options{Now: clock.Now, Region: "eu-central-1"})
-	t.Cleanup(srv.Close)
-	noFile := filepath.Join(t.TempDir(), "absent")
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL_CODEDEPLOY": srv.URL(),
-		"AWS_ENDPOINT_URL_ECS":        srv.URL(),
-		"AWS_ACCESS_KEY_ID":           "AKIDTESTDOUBLE",
-		"AWS_SECRET_ACCESS_KEY":       "test-double-secret",
-		"AWS_SESSION_TOKEN":           "",
-		"AWS_PROFILE":                 "",
-		"AWS_CONFIG_FILE":             noFile,
-		"AWS_SHARED_CREDENTIALS_FILE": noFile,
-		"AWS_EC2_METADATA_DISABLED":   "true",
-	} {
-		t.Setenv(k, v)
-	}
-
-	var cliEnv []string
-	for k, v := range env.Vars() {
-		cliEnv = append(cliEnv, k+"="+v)
-	}
-	run := func(t *testing.T, args ...string) releaseRun {
-		t.Helper()
-		var stdout, stderr bytes.Buffer
-		err := cli.Run(ctx, cli.Deps{
-			Program:    infra.Program,
-			ProjectDir: st.Workspace().WorkDir(),
-			Stdout:     &stdout,
-			Stderr:     &stderr,
-			Env:        cliEnv,
-			Clock:      clock,
-			Installer:  envInstaller{env.Command()},
-			NewAWS: func(ctx context.Context, region string) (release.CodeDeployAPI, release.ECSAPI, error) {
-				// What `up` registered with the provider is registered with "ECS".
-				registerTaskDefinitions(t, srv, exportState(ctx, t, st))
-				return release.NewAWS(ctx, region)
-			},
-		}, args)
-		r := releaseRun{err: err, stdout: stdout.String(), stderr: stderr.String()}
-		sc := bufio.NewScanner(strings.NewReader(r.stdout))
-		sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-		for sc.Scan() {
-			var line map[string]json.RawMessage
-			if json.Unmarshal(sc.Bytes(), &line) == nil && string(line["event"]) == `"result"` {
-				r.result = line
-			}
-		}
-		if err != nil {
-			t.Logf("ecs-bluegreen %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, r.stdout, r.stderr)
-		}
-		return r
-	}
+	// The stack (in a copy of the project files) for reading state; the CLI runs in its working
+	// directory, with the same backend, against the double.
+	h := newReleaseHarness(ctx, t, stack, "eu-central-1")
+	env, st, srv, run := h.env, h.st, h.srv, h.run
 	step := func(name string, f func(t *testing.T)) {
 		t.Helper()
 		if !t.Run(name, f) {
