@@ -140,16 +140,16 @@ func runEngineCase(t *testing.T, tc engineCase) {
 			t.Errorf("taskDefinitionArn after up = %q, want revision 2", rev2)
 		}
 		// Pulumi left the service alone: it still names revision 1 until CodeDeploy releases 2.
-		svc := exportState(ctx, t, st).find(t, typeService, name)
+		svc := enginetest.ExportState(ctx, t, st).Find(t, typeService, name)
 		if got := str(t, svc.Inputs, "taskDefinition"); !strings.HasSuffix(got, ":1") {
 			t.Errorf("service taskDefinition after up = %q, want revision 1 (ignored change)", got)
 		}
 	})
 
 	step("a completed CodeDeploy release is invisible after refresh", func(t *testing.T) {
-		state := exportState(ctx, t, st)
-		lbs, _ := state.find(t, typeService, name).Inputs["loadBalancers"].([]any)
-		blue := str(t, state.find(t, typeTG, name+"-blue").Outputs, "arn")
+		state := enginetest.ExportState(ctx, t, st)
+		lbs, _ := state.Find(t, typeService, name).Inputs["loadBalancers"].([]any)
+		blue := str(t, state.Find(t, typeTG, name+"-blue").Outputs, "arn")
 		if len(lbs) != 1 || lbs[0].(map[string]any)["targetGroupArn"] != blue {
 			t.Fatalf("service load balancers %v, want the blue group %s before the release", lbs, blue)
 		}
@@ -158,9 +158,9 @@ func runEngineCase(t *testing.T, tc engineCase) {
 		enginetest.Refresh(ctx, t, st)
 
 		// The refresh recorded the release, so the no-change preview below is not vacuous.
-		after := exportState(ctx, t, st)
+		after := enginetest.ExportState(ctx, t, st)
 		for _, o := range drift {
-			r := after.find(t, o.Type, o.Name)
+			r := after.Find(t, o.Type, o.Name)
 			for k, v := range o.Set {
 				if !jsonEqual(r.Inputs[k], v) {
 					t.Errorf("%s %s: %s after refresh = %v, want %v", o.Type, o.Name, k, r.Inputs[k], v)
@@ -181,7 +181,7 @@ func runEngineCase(t *testing.T, tc engineCase) {
 			t.Fatalf("config set image: %v", err)
 		}
 		enginetest.Up(ctx, t, st2)
-		env2.SetLive(t, codeDeployDrift(t, exportState(ctx, t, st2), name, name+"-green", rev2)...)
+		env2.SetLive(t, codeDeployDrift(t, enginetest.ExportState(ctx, t, st2), name, name+"-green", rev2)...)
 		enginetest.Refresh(ctx, t, st2)
 		sum := enginetest.Preview(ctx, t, st2)
 		for _, want := range []struct {
@@ -242,7 +242,7 @@ func runEngineCase(t *testing.T, tc engineCase) {
 	if !tc.protected {
 		step("destroy deletes everything", func(t *testing.T) {
 			enginetest.Destroy(ctx, t, st)
-			if left := exportState(ctx, t, st); len(left) > 0 {
+			if left := enginetest.ExportState(ctx, t, st); len(left) > 0 {
 				t.Errorf("%d resources left after destroy, e.g. %s", len(left), left[0].URN)
 			}
 		})
@@ -250,7 +250,7 @@ func runEngineCase(t *testing.T, tc engineCase) {
 	}
 
 	step("destroy refuses protected resources until deletionProtection is off", func(t *testing.T) {
-		before := exportState(ctx, t, st)
+		before := enginetest.ExportState(ctx, t, st)
 		_, err := st.Destroy(ctx)
 		if err == nil {
 			t.Fatal("destroy of a stack with deletionProtection succeeded")
@@ -258,13 +258,13 @@ func runEngineCase(t *testing.T, tc engineCase) {
 		if !strings.Contains(err.Error(), "because it is protected") {
 			t.Errorf("destroy error does not name protection: %v", err)
 		}
-		after := exportState(ctx, t, st)
+		after := enginetest.ExportState(ctx, t, st)
 		for _, r := range []struct{ typ, name string }{
 			{typeLB, name}, {typeListener, name + "-prod"}, {typeListener, name + "-test"},
 			{typeTG, name + "-blue"}, {typeTG, name + "-green"}, {typeCluster, name}, {typeService, name},
 			{typeApplication, name}, {typeDeployGroup, name},
 		} {
-			if !after.has(r.typ, r.name) {
+			if !after.Has(r.typ, r.name) {
 				t.Errorf("protected %s %s was deleted", r.typ, r.name)
 			}
 		}
@@ -272,8 +272,8 @@ func runEngineCase(t *testing.T, tc engineCase) {
 		// resource is protected: only the task definition (replaced by every image change; AWS
 		// keeps its revisions through skipDestroy) may go.
 		for _, r := range before {
-			if !after.has(r.Type, r.name()) && r.Type != typeTaskDef && !strings.HasPrefix(r.Type, "pulumi:") {
-				t.Errorf("the refused destroy still deleted %s %s: production would lose it", r.Type, r.name())
+			if !after.Has(r.Type, r.Name()) && r.Type != typeTaskDef && !strings.HasPrefix(r.Type, "pulumi:") {
+				t.Errorf("the refused destroy still deleted %s %s: production would lose it", r.Type, r.Name())
 			}
 		}
 
@@ -281,13 +281,13 @@ func runEngineCase(t *testing.T, tc engineCase) {
 			t.Fatalf("config set deletionProtection: %v", err)
 		}
 		enginetest.Up(ctx, t, st)
-		for _, r := range exportState(ctx, t, st) {
+		for _, r := range enginetest.ExportState(ctx, t, st) {
 			if r.Protect {
 				t.Errorf("%s still protected after up with deletionProtection=false", r.URN)
 			}
 		}
 		enginetest.Destroy(ctx, t, st)
-		if left := exportState(ctx, t, st); len(left) > 0 {
+		if left := enginetest.ExportState(ctx, t, st); len(left) > 0 {
 			t.Errorf("%d resources left after destroy, e.g. %s", len(left), left[0].URN)
 		}
 	})
@@ -297,15 +297,15 @@ func runEngineCase(t *testing.T, tc engineCase) {
 // named live (name+"-blue" or name+"-green"): both listeners forward to it (production as
 // CodeDeploy leaves it, a weighted forward with the other group at 0), and the service runs
 // taskDef behind it.
-func codeDeployDrift(tb testing.TB, state stackState, name, live, taskDef string) []enginetest.Override {
+func codeDeployDrift(tb testing.TB, state enginetest.State, name, live, taskDef string) []enginetest.Override {
 	tb.Helper()
 	other := map[string]string{name + "-blue": name + "-green", name + "-green": name + "-blue"}[live]
 	if other == "" {
 		tb.Fatalf("live target group %q is neither of %s's", live, name)
 	}
-	liveArn := str(tb, state.find(tb, typeTG, live).Outputs, "arn")
-	otherArn := str(tb, state.find(tb, typeTG, other).Outputs, "arn")
-	svc := state.find(tb, typeService, name)
+	liveArn := str(tb, state.Find(tb, typeTG, live).Outputs, "arn")
+	otherArn := str(tb, state.Find(tb, typeTG, other).Outputs, "arn")
+	svc := state.Find(tb, typeService, name)
 	lbs, ok := svc.Inputs["loadBalancers"].([]any)
 	if !ok || len(lbs) != 1 {
 		tb.Fatalf("service loadBalancers = %#v, want one", svc.Inputs["loadBalancers"])

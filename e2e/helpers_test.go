@@ -10,10 +10,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -52,61 +50,6 @@ func projectDir(tb testing.TB) string {
 		}
 		dir = parent
 	}
-}
-
-// resource is one resource of a stack's state.
-type resource struct {
-	URN     string         `json:"urn"`
-	Type    string         `json:"type"`
-	Protect bool           `json:"protect"`
-	Inputs  map[string]any `json:"inputs"`
-	Outputs map[string]any `json:"outputs"`
-}
-
-// name is the resource's name, the last part of its URN.
-func (r resource) name() string { return r.URN[strings.LastIndex(r.URN, "::")+2:] }
-
-// stackState is the stack's state, as `pulumi stack export` has it.
-type stackState []resource
-
-func exportState(ctx context.Context, tb testing.TB, st auto.Stack) stackState {
-	tb.Helper()
-	dep, err := st.Export(ctx)
-	if err != nil {
-		tb.Fatalf("export of %s: %v", st.Name(), err)
-	}
-	var state struct {
-		Resources []resource `json:"resources"`
-	}
-	if len(dep.Deployment) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(dep.Deployment, &state); err != nil {
-		tb.Fatalf("decoding the state of %s: %v", st.Name(), err)
-	}
-	return state.Resources
-}
-
-// find returns the resource of type typ named name, failing the test when there is none.
-func (s stackState) find(tb testing.TB, typ, name string) resource {
-	tb.Helper()
-	for _, r := range s {
-		if r.Type == typ && r.name() == name {
-			return r
-		}
-	}
-	tb.Fatalf("no %s named %s in the state", typ, name)
-	return resource{}
-}
-
-// has reports whether the state holds a resource of type typ named name.
-func (s stackState) has(typ, name string) bool {
-	for _, r := range s {
-		if r.Type == typ && r.name() == name {
-			return true
-		}
-	}
-	return false
 }
 
 // str returns m[key] as a string, failing the test when it is not one.

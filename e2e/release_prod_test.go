@@ -65,7 +65,7 @@ func TestReleaseProd(t *testing.T) {
 			t.Fatalf("stack outputs: %v", err)
 		}
 		rev1 = outStr(t, outs, infra.OutputTaskDefinitionArn)
-		state := exportState(ctx, t, h.st)
+		state := enginetest.ExportState(ctx, t, h.st)
 		seedDouble(t, h.srv, state, outs, name)
 		// The custom canary config is the stack's own resource; seedDouble knows only groups.
 		cfg := seedDeploymentConfig(t, h.srv, state)
@@ -301,7 +301,7 @@ func (h *releaseHarness) run(t *testing.T, args ...string) releaseRun {
 		Installer:  envInstaller{h.env.Command()},
 		NewAWS: func(ctx context.Context, region string) (release.CodeDeployAPI, release.ECSAPI, error) {
 			// What `up` registered with the provider is registered with "ECS".
-			registerTaskDefinitions(t, h.srv, exportState(ctx, t, h.st))
+			registerTaskDefinitions(t, h.srv, enginetest.ExportState(ctx, t, h.st))
 			return release.NewAWS(ctx, region)
 		},
 	}, args)
@@ -389,7 +389,7 @@ func callsOf(srv *awsdouble.Server, op string) []awsdouble.Call {
 
 // seedDeploymentConfig puts the stack's custom deployment config (from its state) into the
 // double, as if Pulumi had created it there, and returns it.
-func seedDeploymentConfig(t *testing.T, srv *awsdouble.Server, state stackState) awsdouble.DeploymentConfig {
+func seedDeploymentConfig(t *testing.T, srv *awsdouble.Server, state enginetest.State) awsdouble.DeploymentConfig {
 	t.Helper()
 	for _, r := range state {
 		if r.Type != typeDeployConfig {

@@ -96,7 +96,7 @@ func TestReleaseDev(t *testing.T) {
 			t.Fatalf("stack outputs: %v", err)
 		}
 		rev1 = outs[infra.OutputTaskDefinitionArn].Value.(string)
-		seedDouble(t, srv, exportState(ctx, t, st), outs, name)
+		seedDouble(t, srv, enginetest.ExportState(ctx, t, st), outs, name)
 		if got := srv.ServiceTaskDefinition(outStr(t, outs, infra.OutputClusterName), outStr(t, outs, infra.OutputServiceName)); got != rev1 {
 			t.Fatalf("double's service runs %q, want %s", got, rev1)
 		}
@@ -215,9 +215,9 @@ func decodeResult(t *testing.T, r releaseRun, out *release.Outcome) {
 // seedDouble puts into the double what Pulumi created: the application and deployment group
 // (settings from the group's state), the service on the blue target group running the stack's
 // task definition, and the task definitions.
-func seedDouble(t *testing.T, srv *awsdouble.Server, state stackState, outs auto.OutputMap, name string) {
+func seedDouble(t *testing.T, srv *awsdouble.Server, state enginetest.State, outs auto.OutputMap, name string) {
 	t.Helper()
-	dg := state.find(t, typeDeployGroup, name).Inputs
+	dg := state.Find(t, typeDeployGroup, name).Inputs
 	bg, _ := dg["blueGreenDeploymentConfig"].(map[string]any)
 	ready, _ := bg["deploymentReadyOption"].(map[string]any)
 	term, _ := bg["terminateBlueInstancesOnDeploymentSuccess"].(map[string]any)
@@ -245,14 +245,14 @@ func seedDouble(t *testing.T, srv *awsdouble.Server, state stackState, outs auto
 		TerminationWaitMinutes: int32(termWait),
 		AutoRollbackEvents:     events,
 	})
-	svc := state.find(t, typeService, name).Inputs
+	svc := state.Find(t, typeService, name).Inputs
 	desired, _ := svc["desiredCount"].(float64)
 	port, _ := outs[infra.OutputContainerPort].Value.(float64)
 	srv.PutService(awsdouble.Service{
 		Cluster:           outStr(t, outs, infra.OutputClusterName),
 		Name:              outStr(t, outs, infra.OutputServiceName),
 		TaskDefinitionArn: outStr(t, outs, infra.OutputTaskDefinitionArn),
-		TargetGroupArn:    str(t, state.find(t, typeTG, name+"-blue").Outputs, "arn"),
+		TargetGroupArn:    str(t, state.Find(t, typeTG, name+"-blue").Outputs, "arn"),
 		ContainerName:     outStr(t, outs, infra.OutputContainerName),
 		ContainerPort:     int32(port),
 		DesiredCount:      int32(desired),
@@ -262,7 +262,7 @@ func seedDouble(t *testing.T, srv *awsdouble.Server, state stackState, outs auto
 
 // registerTaskDefinitions registers the task definitions of the state with the double (the
 // real provider's create registers them with ECS; the test provider does not know the double).
-func registerTaskDefinitions(t *testing.T, srv *awsdouble.Server, state stackState) {
+func registerTaskDefinitions(t *testing.T, srv *awsdouble.Server, state enginetest.State) {
 	t.Helper()
 	for _, r := range state {
 		if r.Type != typeTaskDef {
@@ -293,10 +293,10 @@ func mirrorRelease(ctx context.Context, t *testing.T, env *enginetest.Env, st au
 	name, group, cluster, service string,
 ) {
 	t.Helper()
-	state := exportState(ctx, t, st)
+	state := enginetest.ExportState(ctx, t, st)
 	env.SetLive(t, codeDeployDrift(t, state, name, srv.LiveTargetGroup(group), srv.ServiceTaskDefinition(cluster, service))...)
 	enginetest.Refresh(ctx, t, st)
-	svc := exportState(ctx, t, st).find(t, typeService, name)
+	svc := enginetest.ExportState(ctx, t, st).Find(t, typeService, name)
 	if got, want := str(t, svc.Inputs, "taskDefinition"), srv.ServiceTaskDefinition(cluster, service); got != want {
 		t.Errorf("service taskDefinition after refresh = %s, want %s (what the double runs)", got, want)
 	}

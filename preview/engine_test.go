@@ -2,7 +2,6 @@ package preview
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -237,30 +236,13 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-// stateOutput reads an output of the resource of type typ named name from the stack's state.
+// stateOutput reads a string output of the resource of type typ named name from the stack's state.
 func stateOutput(ctx context.Context, t *testing.T, st auto.Stack, typ, name, key string) string {
 	t.Helper()
-	dep, err := st.Export(ctx)
-	if err != nil {
-		t.Fatal(err)
+	r := enginetest.ExportState(ctx, t, st).Find(t, typ, name)
+	v, ok := r.Outputs[key].(string)
+	if !ok {
+		t.Fatalf("%s %s has no string output %s in the state of %s", typ, name, key, st.Name())
 	}
-	var state struct {
-		Resources []struct {
-			URN     string         `json:"urn"`
-			Type    string         `json:"type"`
-			Outputs map[string]any `json:"outputs"`
-		} `json:"resources"`
-	}
-	if err := json.Unmarshal(dep.Deployment, &state); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range state.Resources {
-		if r.Type == typ && strings.HasSuffix(r.URN, "::"+name) {
-			if v, ok := r.Outputs[key].(string); ok {
-				return v
-			}
-		}
-	}
-	t.Fatalf("no %s %s with output %s in the state of %s", typ, name, key, st.Name())
-	return ""
+	return v
 }

@@ -125,21 +125,7 @@ func output(t *testing.T, res auto.UpResult, key string) any {
 // listenerInputs returns the listener's stored inputs, from the exported stack state.
 func listenerInputs(ctx context.Context, t *testing.T, st auto.Stack) map[string]any {
 	t.Helper()
-	dep, err := st.Export(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var state struct {
-		Resources []struct {
-			Type   string         `json:"type"`
-			URN    string         `json:"urn"`
-			Inputs map[string]any `json:"inputs"`
-		} `json:"resources"`
-	}
-	if err := json.Unmarshal(dep.Deployment, &state); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range state.Resources {
+	for _, r := range ExportState(ctx, t, st) {
 		if r.Type == typeListener {
 			return r.Inputs
 		}
