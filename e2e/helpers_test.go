@@ -8,11 +8,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ecs-bluegreen/ecs-bluegreen/internal/enginetest"
 )
 
 // Type tokens the tests count and look up.
@@ -34,23 +34,7 @@ const (
 )
 
 // projectDir is the repository root, which holds Pulumi.yaml and the stack files.
-func projectDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatalf("working directory: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatalf("no Pulumi.yaml above %s", dir)
-		}
-		dir = parent
-	}
-}
+func projectDir(tb testing.TB) string { return enginetest.RepoRoot(tb) }
 
 // str returns m[key] as a string, failing the test when it is not one.
 func str(tb testing.TB, m map[string]any, key string) string {

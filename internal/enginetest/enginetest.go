@@ -58,8 +58,9 @@ type Env struct {
 	cmd  auto.PulumiCommand
 }
 
-// repoRoot walks up from the working directory to the directory holding go.mod.
-func repoRoot(tb testing.TB) string {
+// RepoRoot walks up from the working directory to the directory holding go.mod: the repository
+// root, which also holds Pulumi.yaml and the stack files (the project directory).
+func RepoRoot(tb testing.TB) string {
 	tb.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -111,7 +112,7 @@ func CLI(tb testing.TB) string {
 	if cliOnce.dir != "" {
 		return cliOnce.dir
 	}
-	root := repoRoot(tb)
+	root := RepoRoot(tb)
 	var stdout, stderr bytes.Buffer
 	var runErr error
 	withFileLock(tb, filepath.Join(os.TempDir(), "ecs-bluegreen-pulumi-cli.lock"), func() {
@@ -150,7 +151,7 @@ func DefaultPluginsDir(tb testing.TB) string {
 // with `go build` (cached by the Go build cache: about 2 s when nothing changed) and returns dir.
 func BuildPlugins(tb testing.TB, dir string) string {
 	tb.Helper()
-	root := repoRoot(tb)
+	root := RepoRoot(tb)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		tb.Fatalf("enginetest: plugins dir: %v", err)
 	}
